@@ -1,0 +1,95 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Dispatcher } from 'undici';
+import type { Config } from './config.ts';
+import { TollgateError } from './errors.ts';
+import { Ledger } from './ledger.ts';
+import type { Logger } from './logger.ts';
+import type { PriceTable } from './pricing/price-table.ts';
+import { v1Routes } from './proxy/v1.ts';
+import type { Store } from './store/types.ts';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  prices: PriceTable;
+  logger: Logger;
+  dispatcher?: Dispatcher;
+  now?: () => number;
+}
+
+export interface TollgateApp {
+  app: FastifyInstance;
+  ledger: Ledger;
+}
+
+/**
+ * Builds the application; listening and shutdown belong to server.ts, so tests build, call and
+ * close it without ports of their own.
+ */
+export async function buildApp(deps: AppDeps): Promise<TollgateApp> {
+  const { config, store, prices } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const ledger = new Ledger(store, deps.logger);
+
+  app.setErrorHandler((error: FastifyError | TollgateError, request, reply) => {
+    const tg = toTollgateError(error);
+    if (tg.status >= 500) request.log.error({ err: error }, 'request failed');
+    reply.code(tg.status).header('x-tollgate-error', tg.code).headers(tg.headers).send(tg.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new TollgateError('TG_NOT_FOUND', `Invalid URL (${request.method} ${request.url.split('?')[0]})`);
+    reply.code(err.status).header('x-tollgate-error', err.code).send(err.toBody());
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ok', store: store.kind };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', store: store.kind });
+    }
+  });
+
+  await app.register(v1Routes, {
+    prefix: '/v1',
+    config,
+    store,
+    prices,
+    ledger,
+    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  app.addHook('onClose', async () => {
+    await ledger.drain();
+  });
+  return { app, ledger };
+}
+
+/** Maps fastify's own errors (body limit, media type, ...) into the catalogue. 5xx never leak internals. */
+function toTollgateError(error: FastifyError | TollgateError): TollgateError {
+  if (error instanceof TollgateError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new TollgateError('TG_BODY_TOO_LARGE', 'The request body is larger than this server accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new TollgateError('TG_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new TollgateError('TG_INVALID_JSON', 'We could not parse the JSON body of your request.');
+    case 'FST_ERR_VALIDATION':
+      return new TollgateError('TG_INVALID_REQUEST', error.message);
+  }
+  if (error.statusCode === 404) return new TollgateError('TG_NOT_FOUND', error.message);
+  if (error.statusCode === 405) return new TollgateError('TG_METHOD_NOT_ALLOWED', error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return new TollgateError('TG_INVALID_REQUEST', error.message);
+  }
+  return new TollgateError('TG_INTERNAL', 'The server had an error while processing your request.', { cause: error });
+}

@@ -1,0 +1,25 @@
+import type { Endpoint } from '../usage/types.ts';
+
+/**
+ * Which requests are metered. Everything else under /v1 (models, files, batches, stored
+ * responses by id, ...) is forwarded authenticated and uncharged.
+ */
+const METERED: ReadonlyMap<string, Endpoint> = new Map([
+  ['/v1/chat/completions', 'chat.completions'],
+  ['/v1/completions', 'completions'],
+  ['/v1/embeddings', 'embeddings'],
+  ['/v1/responses', 'responses'],
+]);
+
+export function meteredEndpoint(method: string, url: string): Endpoint | null {
+  if (method !== 'POST') return null;
+  const q = url.indexOf('?');
+  let path = q >= 0 ? url.slice(0, q) : url;
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  return METERED.get(path) ?? null;
+}
+
+/** Endpoints whose streams carry usage only when asked with stream_options.include_usage. */
+export function needsIncludeUsage(endpoint: Endpoint): boolean {
+  return endpoint === 'chat.completions' || endpoint === 'completions';
+}

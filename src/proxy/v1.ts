@@ -1,0 +1,145 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import httpProxy from '@fastify/http-proxy';
+import type { Dispatcher } from 'undici';
+import type { Config } from '../config.ts';
+import { insufficientQuota, TollgateError } from '../errors.ts';
+import { newId } from '../keys.ts';
+import type { Ledger } from '../ledger.ts';
+import { buildUsageEvent, type MeterContext } from '../metering/usage-event.ts';
+import type { PriceTable } from '../pricing/price-table.ts';
+import { admit } from '../quota.ts';
+import type { Store } from '../store/types.ts';
+import { createAuthenticator, type Caller } from './authenticate.ts';
+import { meteredEndpoint } from './endpoints.ts';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import { meterResponse } from './meter-response.ts';
+import { prepareRequest, type PreparedRequest } from './prepare-request.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+    metered?: { ctx: MeterContext; prepared: PreparedRequest };
+  }
+}
+
+export interface V1Options {
+  config: Config;
+  store: Store;
+  prices: PriceTable;
+  ledger: Ledger;
+  /** Injected transport (tests, benchmarks); default: an undici Agent with the configured timeouts. */
+  dispatcher?: Dispatcher;
+  now?: () => number;
+}
+
+/**
+ * The OpenAI-compatible surface: every /v1/* request is authenticated with a Tollgate key and
+ * forwarded by @fastify/http-proxy; the metered endpoints are admitted against the quota first and
+ * their responses are watched by the meter on the way back.
+ */
+export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<void> {
+  const { config, store, prices, ledger } = opts;
+  const now = opts.now ?? Date.now;
+  const authenticate = createAuthenticator(store, now);
+  const upstream = new URL(config.upstreamUrl);
+  const upstreamPath = upstream.pathname.replace(/\/+$/, '');
+
+  // Bodies are read as bytes: metered JSON is parsed by prepareRequest (so a parse error is an
+  // OpenAI-shaped 400), everything else is forwarded byte for byte.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  app.addHook('onRequest', async (request) => {
+    request.caller = await authenticate(request);
+  });
+
+  app.register(httpProxy, {
+    upstream: upstream.origin,
+    rewritePrefix: `${upstreamPath}/v1`,
+    undici: opts.dispatcher ?? {
+      headersTimeout: config.upstreamHeadersTimeoutMs,
+      bodyTimeout: config.upstreamBodyTimeoutMs,
+      connections: 256,
+    },
+    disableRequestLogging: true,
+    preValidation: async (request: FastifyRequest) => {
+      const endpoint = meteredEndpoint(request.method, request.url);
+      if (!endpoint) return;
+      const caller = request.caller as Caller;
+      if (!Buffer.isBuffer(request.body)) {
+        throw new TollgateError('TG_UNSUPPORTED_MEDIA_TYPE', 'Metered endpoints take a JSON body (Content-Type: application/json).');
+      }
+      const prepared = prepareRequest(endpoint, request.body);
+      const price = prices.resolve(prepared.model);
+      if (!price) {
+        throw new TollgateError(
+          'TG_UNKNOWN_MODEL',
+          `The model \`${prepared.model}\` has no price configured in Tollgate, so it cannot be metered. Ask your administrator to add it to the price file.`,
+          { param: 'model' },
+        );
+      }
+      if (!admit(caller.user, now()).ok) throw insufficientQuota();
+      request.metered = {
+        prepared,
+        ctx: {
+          requestId: newId('req'),
+          userId: caller.user.id,
+          keyId: caller.key.id,
+          endpoint,
+          requestedModel: prepared.model,
+          stream: prepared.stream,
+          injectedUsage: prepared.injectedUsage,
+          requestBody: prepared.body,
+          price,
+          startedAt: now(),
+        },
+      };
+    },
+    handler: (request: FastifyRequest, reply: FastifyReply, dest: string, options: object) => {
+      const metered = request.metered;
+      if (metered) reply.header('x-tollgate-request-id', metered.ctx.requestId);
+      const body = metered ? metered.prepared.forwardBody : request.body;
+      return reply.from(dest, {
+        ...options,
+        ...(Buffer.isBuffer(body) ? { body, contentType: String(request.headers['content-type'] ?? 'application/json') } : {}),
+        rewriteRequestHeaders: (_req, headers) =>
+          upstreamRequestHeaders(headers, { upstreamApiKey: config.upstreamApiKey, metered: metered !== undefined }),
+        rewriteHeaders: (headers) => downstreamResponseHeaders(headers, { bodyRewritten: false }),
+        onError: (rep, { error }) => {
+          const timeout = /timeout/i.test(String((error as Error).message) + String((error as { code?: string }).code));
+          const err = timeout
+            ? new TollgateError('TG_UPSTREAM_TIMEOUT', 'The upstream did not answer in time.', { cause: error })
+            : new TollgateError('TG_UPSTREAM_UNAVAILABLE', 'The upstream could not be reached.', { cause: error });
+          if (metered) {
+            void meterFailure(metered.ctx);
+          }
+          rep.send(err);
+        },
+        ...(metered
+          ? {
+              onResponse: (_req: FastifyRequest, rep: FastifyReply, res: Parameters<typeof meterResponse>[1]) =>
+                meterResponse(rep, res, metered.ctx, (request.caller as Caller).user, {
+                  prices,
+                  ledger,
+                  log: request.log,
+                  maxSseEventBytes: config.maxSseEventBytes,
+                  maxJsonResponseBytes: config.maxJsonResponseBytes,
+                  now,
+                }),
+            }
+          : {}),
+      });
+    },
+  });
+
+  async function meterFailure(ctx: MeterContext): Promise<void> {
+    const event = buildUsageEvent(
+      ctx,
+      { status: 0, usage: null, clamped: false, servedModel: null, outputText: '', clientAborted: false, upstreamFailed: true, truncated: false, upstreamRequestId: null },
+      prices,
+      now(),
+    );
+    await ledger.record(event);
+  }
+}

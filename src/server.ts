@@ -1,0 +1,49 @@
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { loadPrices } from './load-prices.ts';
+import { createLogger } from './logger.ts';
+import { openStore, startRetentionSweep } from './store/open.ts';
+
+/** Entry point: the only module that listens on a port and handles signals. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee docs/configuration.md.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const prices = loadPrices(config);
+  const store = await openStore(config, log);
+  const stopSweep = store.kind === 'sqlite' ? startRetentionSweep(store, config.retentionDays, log) : () => {};
+  const { app } = await buildApp({ config, store, prices, logger: log });
+  await app.listen({ host: config.host, port: config.port });
+  log.info({ store: store.kind, upstream: config.upstreamUrl }, 'tollgate ready');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new connections, finishing open requests');
+    stopSweep();
+    app
+      .close()
+      .then(() => store.close())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tollgate failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
