@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config.ts';
 import { TollgateError } from './errors.ts';
@@ -29,7 +29,7 @@ export interface TollgateApp {
 export async function buildApp(deps: AppDeps): Promise<TollgateApp> {
   const { config, store, prices } = deps;
   const app = Fastify({
-    loggerInstance: deps.logger,
+    loggerInstance: deps.logger as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,

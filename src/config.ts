@@ -96,7 +96,7 @@ export class ConfigError extends Error {
 type FieldSchema = { env: string; description: string; default?: unknown };
 
 function fields(): [string, FieldSchema][] {
-  return Object.entries(ConfigSchema.properties as Record<string, FieldSchema>);
+  return Object.entries(ConfigSchema.properties as unknown as Record<string, FieldSchema>);
 }
 
 /** The documented variables, for docs/configuration.md and `--help`. */
@@ -123,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   for (const error of Value.Errors(ConfigSchema, value)) {
     const key = error.instancePath.replace(/^\//, '').split('/')[0] ?? '';
     if (byPath.has(key)) continue; // one message per variable is enough
-    const schema = (ConfigSchema.properties as Record<string, FieldSchema>)[key];
+    const schema = (ConfigSchema.properties as unknown as Record<string, FieldSchema>)[key];
     const shown = schema ? `${schema.env}=${JSON.stringify((raw as Record<string, unknown>)[key])}` : key;
     byPath.set(key, `${shown}: ${error.message}${schema ? ` (${schema.description})` : ''}`);
   }

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyReply } from 'fastify';
-import type { Logger } from 'pino';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { Ledger } from '../ledger.ts';
 import { formatUsd } from '../money.ts';
 import type { PriceTable } from '../pricing/price-table.ts';
@@ -22,7 +21,7 @@ import { buildUsageEvent, type MeterContext, type Observation } from '../meterin
 export interface MeterDeps {
   prices: PriceTable;
   ledger: Ledger;
-  log: Logger;
+  log: FastifyBaseLogger;
   maxSseEventBytes: number;
   maxJsonResponseBytes: number;
   now: () => number;
@@ -213,7 +212,7 @@ function textOf(body: Buffer): string {
   }
 }
 
-function logMetered(log: Logger, e: UsageEvent): void {
+function logMetered(log: FastifyBaseLogger, e: UsageEvent): void {
   log.info(
     {
       requestId: e.requestId,

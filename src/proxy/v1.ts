@@ -12,7 +12,7 @@ import type { Store } from '../store/types.ts';
 import { createAuthenticator, type Caller } from './authenticate.ts';
 import { meteredEndpoint } from './endpoints.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
-import { meterResponse } from './meter-response.ts';
+import { meterResponse, type UpstreamResponse } from './meter-response.ts';
 import { prepareRequest, type PreparedRequest } from './prepare-request.ts';
 
 declare module 'fastify' {
@@ -118,8 +118,8 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
         },
         ...(metered
           ? {
-              onResponse: (_req: FastifyRequest, rep: FastifyReply, res: Parameters<typeof meterResponse>[1]) =>
-                meterResponse(rep, res, metered.ctx, (request.caller as Caller).user, {
+              onResponse: (_req: unknown, rep: unknown, res: unknown) =>
+                meterResponse(rep as FastifyReply, res as UpstreamResponse, metered.ctx, (request.caller as Caller).user, {
                   prices,
                   ledger,
                   log: request.log,
