@@ -18,6 +18,15 @@ import type {
  * `makeStore` returns a fresh, empty store; the suite calls `init()` on it before each test
  * (init is idempotent, so a factory that already initialised is fine) and `dispose` after it.
  * All timestamps are explicit: nothing depends on the wall clock.
+ *
+ * Decisions pinned here that the interface's doc comments leave open:
+ * - a new user's periodStart is the start of the period containing createdAt (0 for lifetime);
+ * - duplicate user id/name or key hash (also a rename onto a taken name) reject with code TG_CONFLICT;
+ * - a late charge from a period older than the stored one is recorded but leaves spend alone;
+ * - a quota period change re-bases periodStart to periodStart(newPeriod, old periodStart);
+ * - a charge for a deleted user is recorded and returns applied: true, spendNano 0;
+ * - revokeKey keeps the first revocation time; listEvents breaks createdAt ties by requestId desc;
+ * - report rows and listUsers/listKeys have no required order.
  */
 
 const MIN = 60_000;
@@ -211,9 +220,13 @@ export function describeStoreContract(
 
       it('createUser rejects a duplicate id or a duplicate name', async () => {
         const u = await user();
-        await expect(store.createUser(newUser({ id: u.id }))).rejects.toThrow();
-        await expect(store.createUser(newUser({ name: u.name }))).rejects.toThrow();
+        // A stable code, so the admin API can answer 409 whichever store is behind it.
+        await expect(store.createUser(newUser({ id: u.id }))).rejects.toMatchObject({ code: 'TG_CONFLICT' });
+        await expect(store.createUser(newUser({ name: u.name }))).rejects.toMatchObject({ code: 'TG_CONFLICT' });
         expect(await store.listUsers()).toHaveLength(1);
+        const v = await user();
+        await expect(store.updateUser(v.id, { name: u.name }, T0)).rejects.toMatchObject({ code: 'TG_CONFLICT' });
+        expect(await store.getUser(v.id)).toEqual(v);
       });
 
       it('listUsers returns every user', async () => {
@@ -283,7 +296,8 @@ export function describeStoreContract(
         const u = await user();
         const k = newKey(u.id);
         await store.createKey(k);
-        await expect(store.createKey(newKey(u.id, { hash: k.hash }))).rejects.toThrow();
+        await expect(store.createKey(newKey(u.id, { hash: k.hash }))).rejects.toMatchObject({ code: 'TG_CONFLICT' });
+        expect(await store.listKeys(u.id)).toEqual([k]);
       });
 
       it('listKeys returns only that user’s keys', async () => {
@@ -309,6 +323,9 @@ export function describeStoreContract(
         const found = await store.findKeyByHash(k.hash);
         expect(found).toEqual({ key: { ...k, revokedAt: now }, user: u });
         expect(await store.listKeys(u.id)).toEqual([{ ...k, revokedAt: now }]);
+        // Revoking again still finds the key and keeps the first revocation time.
+        expect(await store.revokeKey(k.id, now + HOUR)).toBe(true);
+        expect((await store.findKeyByHash(k.hash))?.key.revokedAt).toBe(now);
       });
 
       it('touchKey sets lastUsedAt', async () => {
@@ -347,8 +364,8 @@ export function describeStoreContract(
         const costs = [1, 2, 999_999_999, 4_000_000_000_000_001, 3, 0, 123_456_789_012];
         let last = 0;
         for (const costNano of costs) last = (await store.charge(newEvent(u.id, { costNano }))).spendNano;
-        const sum = 4_000_123_457_789_018;
-        expect(costs.reduce((a, b) => a + b, 0)).toBe(sum);
+        const sum = 4_000_124_456_789_018;
+        expect(costs.reduce((a, b) => a + BigInt(b), 0n)).toBe(BigInt(sum));
         expect(last).toBe(sum);
         expect((await store.getUser(u.id))?.spendNano).toBe(sum);
       });
@@ -399,6 +416,24 @@ export function describeStoreContract(
         const nextDay = T0 + DAY + HOUR;
         const v = await store.updateUser(u.id, { quota: { limitNano: 80, period: 'day', enforce: true } }, nextDay);
         expect(v?.exhausted).toBe(false);
+      });
+
+      it('changing the period re-bases the stored spend on the new period containing it', async () => {
+        // day -> month: today's spend counts toward the month; the next charge this month adds to
+        // it (it must not be mistaken for a late charge from an older period).
+        const u = await user({ quota: { limitNano: 1_000, period: 'day', enforce: true } });
+        await store.charge(newEvent(u.id, { costNano: 100, createdAt: at('2026-03-15T10:00:00Z') }));
+        const monthly = await store.updateUser(u.id, { quota: { limitNano: 1_000, period: 'month', enforce: true } }, at('2026-03-15T11:00:00Z'));
+        expect(monthly?.periodStart).toBe(at('2026-03-01T00:00:00Z'));
+        expect(monthly?.spendNano).toBe(100);
+        const r1 = await store.charge(newEvent(u.id, { costNano: 50, createdAt: at('2026-03-16T10:00:00Z') }));
+        expect(r1).toEqual({ applied: true, spendNano: 150, periodStart: at('2026-03-01T00:00:00Z'), exhausted: false });
+
+        // month -> day: the next charge on a later day starts a fresh day.
+        const daily = await store.updateUser(u.id, { quota: { limitNano: 100, period: 'day', enforce: true } }, at('2026-03-20T09:00:00Z'));
+        expect(daily?.exhausted).toBe(false);
+        const r2 = await store.charge(newEvent(u.id, { costNano: 30, createdAt: at('2026-03-20T10:00:00Z') }));
+        expect(r2).toEqual({ applied: true, spendNano: 30, periodStart: at('2026-03-20T00:00:00Z'), exhausted: false });
       });
 
       it('a charge for a user that no longer exists is still recorded', async () => {
