@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const prices = loadPrices(config);
   const store = await openStore(config, log);
   const stopSweep = store.kind === 'sqlite' ? startRetentionSweep(store, config.retentionDays, log) : () => {};
-  const { app } = await buildApp({ config, store, prices, logger: log });
+  const { app, ledger } = await buildApp({ config, store, prices, logger: log });
+  // Charges spooled while the store was down in an earlier run go in before new traffic.
+  await ledger.start();
   await app.listen({ host: config.host, port: config.port });
   log.info({ store: store.kind, upstream: config.upstreamUrl }, 'tollgate ready');
 

@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -19,7 +22,10 @@ export interface Harness {
 }
 
 export async function startTollgate(opts: { upstreamUrl: string; store?: Store; env?: Record<string, string>; overrides?: Partial<Config> }): Promise<Harness> {
-  const config = loadConfig({ TOLLGATE_UPSTREAM_URL: opts.upstreamUrl, TOLLGATE_UPSTREAM_API_KEY: 'sk-upstream-secret', ...opts.env }, opts.overrides);
+  const config = loadConfig(
+    { TOLLGATE_UPSTREAM_URL: opts.upstreamUrl, TOLLGATE_UPSTREAM_API_KEY: 'sk-upstream-secret', ...opts.env },
+    { spoolDir: mkdtempSync(join(tmpdir(), 'tollgate-spool-')), ...opts.overrides },
+  );
   const store = opts.store ?? openSqliteStore({ path: ':memory:' });
   if (!opts.store) await store.init();
   const logLines: Record<string, unknown>[] = [];
@@ -30,7 +36,8 @@ export async function startTollgate(opts: { upstreamUrl: string; store?: Store; 
     },
   });
   const logger = createLogger('info', sink);
-  const { app } = await buildApp({ config, store, prices: loadPrices(config), logger });
+  const { app, ledger } = await buildApp({ config, store, prices: loadPrices(config), logger });
+  await ledger.start();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   let n = 0;
