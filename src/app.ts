@@ -1,9 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config.ts';
+import { registerAdminApi } from './admin/index.ts';
 import { TollgateError } from './errors.ts';
 import { Ledger } from './ledger.ts';
 import type { Logger } from './logger.ts';
+import { installMetrics, Metrics } from './metrics.ts';
 import type { PriceTable } from './pricing/price-table.ts';
 import { v1Routes } from './proxy/v1.ts';
 import type { Store } from './store/types.ts';
@@ -20,6 +22,7 @@ export interface AppDeps {
 export interface TollgateApp {
   app: FastifyInstance;
   ledger: Ledger;
+  metrics: Metrics;
 }
 
 /**
@@ -36,6 +39,7 @@ export async function buildApp(deps: AppDeps): Promise<TollgateApp> {
     forceCloseConnections: 'idle',
   });
   const ledger = new Ledger(store, deps.logger);
+  const metrics = new Metrics();
 
   app.setErrorHandler((error: FastifyError | TollgateError, request, reply) => {
     const tg = toTollgateError(error);
@@ -57,19 +61,23 @@ export async function buildApp(deps: AppDeps): Promise<TollgateApp> {
     }
   });
 
+  installMetrics(app, metrics, { serve: config.metricsEnabled });
+  await registerAdminApi(app, { config, store, now: deps.now ?? Date.now });
+
   await app.register(v1Routes, {
     prefix: '/v1',
     config,
     store,
     prices,
     ledger,
+    observer: metrics,
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
   app.addHook('onClose', async () => {
     await ledger.drain();
   });
-  return { app, ledger };
+  return { app, ledger, metrics };
 }
 
 /** Maps fastify's own errors (body limit, media type, ...) into the catalogue. 5xx never leak internals. */

@@ -60,6 +60,9 @@ export const ConfigSchema = Type.Object({
   adminTokens: Type.Optional(
     Type.String(Env('TOLLGATE_ADMIN_TOKENS', 'Comma-separated admin API tokens (each at least 24 characters)', { minLength: 24 })),
   ),
+  metricsEnabled: Type.Boolean(
+    Env('TOLLGATE_METRICS_ENABLED', 'Serve Prometheus metrics on GET /metrics (unauthenticated: keep it off the public network)', { default: true }),
+  ),
   bodyLimitBytes: Type.Integer(
     Env('TOLLGATE_BODY_LIMIT_BYTES', 'Largest request body accepted (413 above)', { default: 32 * 1024 * 1024, minimum: 1024 }),
   ),
@@ -133,6 +136,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (config.adminTokens) {
     const short = config.adminTokens.split(',').filter((t) => t.trim().length < 24);
     if (short.length > 0) throw new ConfigError(['TOLLGATE_ADMIN_TOKENS: every token must be at least 24 characters']);
+    // The admin API refuses anything shaped like a user key, so such a token could never work.
+    if (config.adminTokens.split(',').some((t) => t.trim().startsWith('tg-'))) {
+      throw new ConfigError(['TOLLGATE_ADMIN_TOKENS: a token must not start with "tg-" (the prefix of user keys)']);
+    }
   }
   return Object.freeze(config);
 }

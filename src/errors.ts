@@ -27,6 +27,8 @@ export const ERRORS = {
   TG_ADMIN_UNAUTHORIZED: { status: 401, type: 'invalid_request_error', openaiCode: 'invalid_admin_token' },
   TG_TOO_MANY_AUTH_FAILURES: { status: 429, type: 'requests', openaiCode: 'rate_limit_exceeded' },
   TG_CONFLICT: { status: 409, type: 'invalid_request_error', openaiCode: 'conflict' },
+  TG_USER_NOT_FOUND: { status: 404, type: 'invalid_request_error', openaiCode: 'user_not_found' },
+  TG_KEY_NOT_FOUND: { status: 404, type: 'invalid_request_error', openaiCode: 'key_not_found' },
   TG_UPSTREAM_UNAVAILABLE: { status: 502, type: 'server_error', openaiCode: 'upstream_unavailable' },
   TG_UPSTREAM_TIMEOUT: { status: 504, type: 'server_error', openaiCode: 'upstream_timeout' },
   TG_STORE_UNAVAILABLE: { status: 503, type: 'server_error', openaiCode: 'service_unavailable' },

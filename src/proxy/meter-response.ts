@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { Ledger } from '../ledger.ts';
+import type { MeterObserver } from '../metrics.ts';
 import { formatUsd } from '../money.ts';
 import type { PriceTable } from '../pricing/price-table.ts';
+import { remaining } from '../quota.ts';
 import type { User, UsageEvent } from '../store/types.ts';
 import { readJsonResponse } from '../usage/extract.ts';
 import { createStreamMeter } from '../usage/stream-meter.ts';
@@ -25,6 +27,7 @@ export interface MeterDeps {
   maxSseEventBytes: number;
   maxJsonResponseBytes: number;
   now: () => number;
+  observer?: MeterObserver;
 }
 
 export interface UpstreamResponse {
@@ -39,6 +42,9 @@ export function meterResponse(reply: FastifyReply, res: UpstreamResponse, ctx: M
   const contentType = String(res.headers['content-type'] ?? '');
   const upstreamRequestId = typeof res.headers['x-request-id'] === 'string' ? res.headers['x-request-id'] : null;
   if (res.statusCode < 300 && contentType.includes('text/event-stream') && ctx.endpoint !== 'embeddings') {
+    // A stream's cost is known only at its end, after the headers: the budget as of admission.
+    const left = remaining(user, ctx.startedAt);
+    if (left !== null) reply.header('x-tollgate-remaining-usd', formatUsd(left));
     meterStream(reply, res, ctx, upstreamRequestId, deps);
   } else {
     meterWhole(reply, res, ctx, user, upstreamRequestId, deps);
@@ -48,6 +54,7 @@ export function meterResponse(reply: FastifyReply, res: UpstreamResponse, ctx: M
 function settle(ctx: MeterContext, seen: Observation, deps: MeterDeps) {
   const event = buildUsageEvent(ctx, seen, deps.prices, deps.now());
   logMetered(deps.log, event);
+  deps.observer?.usage(event);
   return deps.ledger.record(event).then((result) => ({ event, result }));
 }
 

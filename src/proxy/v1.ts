@@ -6,6 +6,7 @@ import { insufficientQuota, TollgateError } from '../errors.ts';
 import { newId } from '../keys.ts';
 import type { Ledger } from '../ledger.ts';
 import { buildUsageEvent, type MeterContext } from '../metering/usage-event.ts';
+import type { MeterObserver } from '../metrics.ts';
 import type { PriceTable } from '../pricing/price-table.ts';
 import { admit } from '../quota.ts';
 import type { Store } from '../store/types.ts';
@@ -30,6 +31,8 @@ export interface V1Options {
   /** Injected transport (tests, benchmarks); default: an undici Agent with the configured timeouts. */
   dispatcher?: Dispatcher;
   now?: () => number;
+  /** Metrics: told of every settled event and of upstream latency. */
+  observer?: MeterObserver;
 }
 
 /**
@@ -118,7 +121,8 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
         },
         ...(metered
           ? {
-              onResponse: (_req: unknown, rep: unknown, res: unknown) =>
+              onResponse: (_req: unknown, rep: unknown, res: unknown) => {
+                opts.observer?.upstreamResponded(metered.ctx.endpoint, metered.ctx.price.model, now() - metered.ctx.startedAt);
                 meterResponse(rep as FastifyReply, res as UpstreamResponse, metered.ctx, (request.caller as Caller).user, {
                   prices,
                   ledger,
@@ -126,7 +130,9 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
                   maxSseEventBytes: config.maxSseEventBytes,
                   maxJsonResponseBytes: config.maxJsonResponseBytes,
                   now,
-                }),
+                  ...(opts.observer ? { observer: opts.observer } : {}),
+                });
+              },
             }
           : {}),
       });
@@ -140,6 +146,7 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
       prices,
       now(),
     );
+    opts.observer?.usage(event);
     await ledger.record(event);
   }
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A fake OpenAI upstream on 127.0.0.1 that speaks OpenAI's shapes: JSON and SSE for chat and
  * legacy completions (usage chunk only with include_usage), embeddings, and Responses API event
  * streams. A request steers it with headers:
- *   x-fake-scenario: cut-before-usage | error-mid-stream | error-500 | error-400 | no-usage | reset-mid-stream
+ *   x-fake-scenario: cut-before-usage | error-mid-stream | error-500 | error-400 | no-usage | reset-mid-stream | hang | huge-line
  *   x-fake-usage:    JSON usage object to report instead of the default
  *   x-fake-delay-ms: pause between stream chunks
  * Every request received is recorded for assertions.
@@ -16,6 +16,8 @@ export interface Received {
   url: string;
   headers: IncomingMessage['headers'];
   body: string;
+  /** Set when the connection closed: whether the whole response had been written by then. */
+  closed?: { finished: boolean; at: number };
 }
 
 export interface FakeUpstream {
@@ -51,7 +53,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const record: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      received.push(record);
+      res.on('close', () => {
+        record.closed = { finished: res.writableFinished, at: Date.now() };
+      });
       handle(req, res, body).catch(() => res.destroy());
     });
   });
@@ -79,6 +85,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: string): P
 
   if (req.method === 'GET' && path === '/v1/models') {
     return json(res, 200, { object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' }] });
+  }
+  if (scenario === 'hang') {
+    await sleep(delay || 60_000);
+    if (res.destroyed) return;
   }
   if (scenario === 'error-500') return json(res, 500, { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } });
   if (scenario === 'error-400') return json(res, 400, { error: { message: 'Bad thing', type: 'invalid_request_error', param: 'messages', code: null } });
@@ -127,6 +137,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: string): P
     }
     res.write(frame([chat ? { index: 0, delta: {}, logprobs: null, finish_reason: 'stop' } : { index: 0, text: '', logprobs: null, finish_reason: 'stop' }], null));
     if (scenario === 'cut-before-usage') return void res.end();
+    if (scenario === 'huge-line') res.write(`data: {"pad":"${'x'.repeat(10 * 1024 * 1024)}"}\n\n`);
     if (includeUsage && usage) res.write(frame([], usage));
     res.write('data: [DONE]\n\n');
     return void res.end();
