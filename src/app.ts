@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { registerAdminApi } from './admin/index.ts';
 import { TollgateError } from './errors.ts';
 import { Ledger } from './ledger.ts';
+import { ChargeSpool } from './spool.ts';
 import type { Logger } from './logger.ts';
 import { installMetrics, Metrics } from './metrics.ts';
 import type { PriceTable } from './pricing/price-table.ts';
@@ -38,7 +39,10 @@ export async function buildApp(deps: AppDeps): Promise<TollgateApp> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const ledger = new Ledger(store, deps.logger);
+  const ledger = new Ledger(store, deps.logger, {
+    spool: new ChargeSpool(config.spoolDir, deps.logger),
+    chargeTimeoutMs: config.chargeTimeoutMs,
+  });
   const metrics = new Metrics();
 
   app.setErrorHandler((error: FastifyError | TollgateError, request, reply) => {

@@ -17,10 +17,13 @@ export interface PreparedRequest {
   forwardBody: Buffer;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export function prepareRequest(endpoint: Endpoint, raw: Buffer): PreparedRequest {
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    // fatal: invalid UTF-8 is an error here, not silently replaced with U+FFFD and forwarded.
+    body = JSON.parse(UTF8.decode(raw));
   } catch (err) {
     throw new TollgateError(
       'TG_INVALID_JSON',

@@ -43,7 +43,7 @@ export interface V1Options {
 export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<void> {
   const { config, store, prices, ledger } = opts;
   const now = opts.now ?? Date.now;
-  const authenticate = createAuthenticator(store, now);
+  const authenticate = createAuthenticator(store, now, { failureMode: config.storeFailureMode });
   const upstream = new URL(config.upstreamUrl);
   const upstreamPath = upstream.pathname.replace(/\/+$/, '');
 
