@@ -88,6 +88,12 @@ export const ConfigSchema = Type.Object({
     Env('TOLLGATE_CHARGE_TIMEOUT_MS', 'How long a charge may take before it is spooled to disk instead', { default: 5_000, minimum: 100 }),
   ),
   storeFailureMode: Type.Union([Type.Literal('closed'), Type.Literal('open')], Env('TOLLGATE_STORE_FAILURE_MODE', 'When the store is down: "closed" refuses requests with 503; "open" admits keys seen in the last 10 minutes on their last known quota', { default: 'closed' })),
+  shutdownGraceMs: Type.Integer(
+    Env('TOLLGATE_SHUTDOWN_GRACE_MS', 'On SIGTERM, how long open requests and streams may take to finish before they are cut', {
+      default: 30_000,
+      minimum: 0,
+    }),
+  ),
   retentionDays: Type.Integer(Env('TOLLGATE_RETENTION_DAYS', 'Days usage events are kept', { default: 40, minimum: 1 })),
   logLevel: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),

@@ -23,15 +23,24 @@ async function main(): Promise<void> {
   const { app, ledger } = await buildApp({ config, store, prices, logger: log });
   // Charges spooled while the store was down in an earlier run go in before new traffic.
   await ledger.start();
-  await app.listen({ host: config.host, port: config.port });
-  log.info({ store: store.kind, upstream: config.upstreamUrl }, 'tollgate ready');
+  const address = await app.listen({ host: config.host, port: config.port });
+  log.info({ address, store: store.kind, upstream: config.upstreamUrl }, 'tollgate ready');
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: no new connections, finishing open requests');
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new connections, finishing open requests');
     stopSweep();
+    // Streams still open after the grace period are cut; their meters settle them as client-aborted.
+    const force = setTimeout(() => {
+      log.warn('shutdown grace period over: closing the remaining connections');
+      app.server.closeAllConnections();
+    }, config.shutdownGraceMs);
+    force.unref();
+    // A keep-alive connection whose last response just finished would hold close() until it times out.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+    idle.unref();
     app
       .close()
       .then(() => store.close())
