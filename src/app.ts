@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config.ts';
@@ -36,7 +37,7 @@ export async function buildApp(deps: AppDeps): Promise<TollgateApp> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: config.bodyLimitBytes,
-    return503OnClosing: true,
+    return503OnClosing: false, // answered below in OpenAI's shape instead
     forceCloseConnections: 'idle',
   });
   const ledger = new Ledger(store, deps.logger, {
@@ -54,6 +55,23 @@ export async function buildApp(deps: AppDeps): Promise<TollgateApp> {
     const err = new TollgateError('TG_NOT_FOUND', `Invalid URL (${request.method} ${request.url.split('?')[0]})`);
     reply.code(err.status).header('x-tollgate-error', err.code).send(err.toBody());
   });
+
+  // Once shutdown begins, requests that still arrive on open connections get an OpenAI-shaped 503.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new TollgateError('TG_SHUTTING_DOWN', 'Tollgate is restarting; please retry.', { headers: { 'retry-after': '1' } });
+    }
+  });
+
+  // CORS stays closed (no Access-Control-* headers at all) unless origins are configured.
+  if (config.corsOrigins) {
+    await app.register(cors, { origin: config.corsOrigins.split(',').map((o) => o.trim()), credentials: false, maxAge: 600 });
+  }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

@@ -63,6 +63,13 @@ export const ConfigSchema = Type.Object({
   metricsEnabled: Type.Boolean(
     Env('TOLLGATE_METRICS_ENABLED', 'Serve Prometheus metrics on GET /metrics (unauthenticated: keep it off the public network)', { default: true }),
   ),
+  corsOrigins: Type.Optional(
+    Type.String(
+      Env('TOLLGATE_CORS_ORIGINS', 'Comma-separated browser origins allowed to call Tollgate (e.g. https://app.example.com); unset = no CORS', {
+        pattern: '^\\s*https?://[^,\\s/]+(\\s*,\\s*https?://[^,\\s/]+)*\\s*$',
+      }),
+    ),
+  ),
   bodyLimitBytes: Type.Integer(
     Env('TOLLGATE_BODY_LIMIT_BYTES', 'Largest request body accepted (413 above)', { default: 32 * 1024 * 1024, minimum: 1024 }),
   ),

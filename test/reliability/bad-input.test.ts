@@ -159,3 +159,19 @@ describe('security', () => {
     }
   });
 });
+
+describe('CORS when configured', () => {
+  it('allows only the configured origins', async () => {
+    const open = await startTollgate({ upstreamUrl: upstream.url, env: { TOLLGATE_CORS_ORIGINS: 'https://app.example.com' } });
+    try {
+      const ok = await request(`${open.url}/v1/models`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+      await ok.body.text();
+      expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const evil = await request(`${open.url}/v1/models`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      await evil.body.text();
+      expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await open.close();
+    }
+  });
+});
