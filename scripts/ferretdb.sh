@@ -11,8 +11,9 @@
 #    isolation (FerretDB issue #3040), so concurrent $inc on one document lose updates: 500 parallel
 #    {$inc: {n: 1}} end at n ~ 30. MongoDB guarantees single-document atomicity and Tollgate's
 #    MongoDB store relies on it (see docs/mongodb.md). For tests to check the store against that
-#    guarantee, the build adds one process-wide mutex around those three commands (a test server:
-#    throughput is not the point). The build is marked "package: tollgate-atomic" in --version.
+#    guarantee, the build adds one process-wide mutex around those three commands and `insert`
+#    (inserts too, so writers queue in Go instead of in SQLite's sleeping busy handler). A test
+#    server: throughput is not the point. The build says "package: tollgate-atomic" in --version.
 set -euo pipefail
 
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
@@ -51,7 +52,7 @@ import "sync"
 // as MongoDB's single-document writes are (added by Tollgate's scripts/ferretdb.sh).
 var tollgateWriteMu sync.Mutex
 GO
-  for f in msg_update.go:MsgUpdate msg_findandmodify.go:MsgFindAndModify msg_delete.go:MsgDelete; do
+  for f in msg_insert.go:MsgInsert msg_update.go:MsgUpdate msg_findandmodify.go:MsgFindAndModify msg_delete.go:MsgDelete; do
     awk -v fn="${f#*:}" '{ print } index($0, "func (h *Handler) " fn "(") == 1 { print "\ttollgateWriteMu.Lock()"; print "\tdefer tollgateWriteMu.Unlock()" }' \
       "$dir/${f%%:*}" >"$dir/${f%%:*}.new"
     mv "$dir/${f%%:*}.new" "$dir/${f%%:*}"

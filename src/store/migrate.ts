@@ -62,9 +62,10 @@ export async function migrate(target: string | Db, opts: MigrateOptions = {}): P
 }
 
 async function migrateDb(db: Db, opts: MigrateOptions): Promise<MigrationReport> {
-  // Users first: the unique name index is easier to act on once every document is complete.
-  const users = await initialiseUsers(db, opts.now ?? Date.now());
+  // Indexes first: if the users cannot get a unique name index (duplicate names), the run stops
+  // before touching any user document.
   const indexes = await ensureIndexes(db, { retentionDays: opts.retentionDays });
+  const users = await initialiseUsers(db, opts.now ?? Date.now());
   return {
     database: db.databaseName,
     indexesCreated: indexes.created,

@@ -36,7 +36,7 @@ export interface IndexResult {
   created: string[];
   updated: string[];
   retention: 'ttl' | 'sweep';
-  /** Why there is no TTL index, when there is none. */
+  /** Why there is no TTL index, or why it could not be changed. */
   ttlProblem?: string;
 }
 
@@ -128,9 +128,16 @@ async function ensureTtl(db: Db, retentionDays: number | undefined, have: Docume
     result.ttlProblem = 'the TTL index exists without expireAfterSeconds (server without TTL support)';
     return;
   }
-  if (retentionDays !== undefined && current['expireAfterSeconds'] !== want) {
-    await db.command({ collMod: TTL_INDEX.collection, index: { name: TTL_INDEX.name, expireAfterSeconds: want } });
-    result.updated.push(name);
-  }
   result.retention = 'ttl';
+  if (retentionDays !== undefined && current['expireAfterSeconds'] !== want) {
+    try {
+      await db.command({ collMod: TTL_INDEX.collection, index: { name: TTL_INDEX.name, expireAfterSeconds: want } });
+      result.updated.push(name);
+    } catch (err) {
+      // Typically a user without dbAdmin: keep running on the old retention, and say so.
+      result.ttlProblem = `could not change the TTL to ${want} s (it stays ${String(current['expireAfterSeconds'])} s): ${
+        err instanceof Error ? err.message : String(err)
+      }`;
+    }
+  }
 }

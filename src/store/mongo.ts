@@ -8,10 +8,8 @@ import {
   decodeCursor,
   encodeCursor,
   fromInt64,
-  HOUR_MS,
   isDuplicateKey,
   keyToDoc,
-  ROLLUP_COUNTERS,
   toEvent,
   toInt64,
   toKey,
@@ -24,6 +22,7 @@ import {
   type UserDoc,
 } from './mongo-docs.ts';
 import { DEFAULT_RETENTION_DAYS, ensureIndexes } from './mongo-index.ts';
+import { usageReport } from './mongo-report.ts';
 import type {
   ApiKeyRecord,
   ChargeResult,
@@ -105,6 +104,7 @@ export class MongoStore implements Store {
     const ix = await ensureIndexes(this.db, { retentionDays: this.#retentionDays });
     if (ix.created.length > 0) this.#log.info({ indexes: ix.created }, 'mongodb indexes created');
     this.retention = ix.retention;
+    if (ix.retention === 'ttl' && ix.ttlProblem) this.#log.warn({ reason: ix.ttlProblem }, 'mongodb: usage event TTL not updated');
     if (ix.retention === 'sweep' && !this.#warnedNoTtl) {
       this.#warnedNoTtl = true;
       this.#log.warn(
@@ -310,31 +310,8 @@ export class MongoStore implements Store {
     return { events, next: docs.length > limit && last ? encodeCursor(last) : null };
   }
 
-  /**
-   * Sums the hourly rollups; the day is the stored dayStart (FerretDB v1 has no date operators).
-   * One $group per counter, run in parallel: FerretDB v1 computes only the first accumulator of a
-   * $group (the others come back 0), and rollups are compact enough that this costs little.
-   */
-  async usageReport(query: ReportQuery): Promise<ReportRow[]> {
-    const from = Math.floor(query.from / HOUR_MS) * HOUR_MS;
-    const to = Math.ceil(query.to / HOUR_MS) * HOUR_MS;
-    const field = { user: '$userId', model: '$pricedModel', key: '$keyId', day: '$dayStart' }[query.groupBy];
-    const $match: Filter<HourlyDoc> = { hourStart: { $gte: from, $lt: to } };
-    if (query.userId !== undefined) $match.userId = query.userId;
-    const sums = await Promise.all(
-      ROLLUP_COUNTERS.map((k) => this.#hourly.aggregate<{ _id: unknown; v: unknown }>([{ $match }, { $group: { _id: field, v: { $sum: `$${k}` } } }]).toArray()),
-    );
-    const rows = new Map<string, ReportRow>();
-    sums.forEach((groups, i) => {
-      const counter = ROLLUP_COUNTERS[i]!;
-      for (const g of groups) {
-        const group = query.groupBy === 'day' ? new Date(fromInt64(g._id, 'dayStart')).toISOString().slice(0, 10) : String(g._id);
-        let row = rows.get(group);
-        if (!row) rows.set(group, (row = { group, ...ZERO_ROW }));
-        row[counter] = fromInt64(g.v, counter);
-      }
-    });
-    return [...rows.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  usageReport(query: ReportQuery): Promise<ReportRow[]> {
+    return usageReport(this.#hourly, query);
   }
 
   /** Pending events are kept: their charge is not finished (recovery needs them). */
@@ -343,17 +320,6 @@ export class MongoStore implements Store {
     return res.deletedCount;
   }
 }
-
-const ZERO_ROW: Omit<ReportRow, 'group'> = {
-  requests: 0,
-  inputTokens: 0,
-  cachedTokens: 0,
-  cacheWriteTokens: 0,
-  outputTokens: 0,
-  reasoningTokens: 0,
-  costNano: 0,
-  savedNano: 0,
-};
 
 async function conflictOnDuplicate<T>(fn: () => Promise<T>, what: string): Promise<T> {
   try {
