@@ -13,6 +13,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY config ./config
 COPY src ./src
+COPY public ./public
 
 RUN mkdir -p /data && chown node:node /data
 USER node

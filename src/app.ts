@@ -85,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<TollgateApp> {
 
   installMetrics(app, metrics, { serve: config.metricsEnabled });
   await registerAdminApi(app, { config, store, now: deps.now ?? Date.now });
+  await app.register(import('./admin/web.ts')); // the admin web page under /admin/ (docs/admin-page.md)
 
   await app.register(v1Routes, {
     prefix: '/v1',
