@@ -2,6 +2,7 @@ import type { Collection, Filter, UpdateFilter } from 'mongodb';
 import { TollgateError } from '../errors.ts';
 import { periodStart } from '../quota.ts';
 import {
+  bucketId,
   bucketOf,
   DAY_MS,
   eventToDoc,
@@ -40,8 +41,9 @@ import type { ChargeResult, QuotaPeriod, UsageEvent } from './types.ts';
  *     counted in the rollups, but the current spend is left alone. A lost race retries the pair.
  *     `exhausted` is then set by a conditional update (`spendNano: {$gte: limit}` in the filter),
  *     so the flag can only be set while the stored spend really is at or over the limit.
- *  3. Rollup: an upsert with the same guard (`ids: {$ne}` + `$inc` + `$push`). If the bucket holds
- *     the id, the upsert tries to insert a second bucket and hits the unique index: already counted.
+ *  3. Rollup: an upsert by the bucket's _id with the same guard (`ids: {$ne}` + `$inc` + `$push`).
+ *     If the bucket holds the id, the upsert tries to insert a second one with that _id and gets a
+ *     duplicate key: already counted.
  *     Steps 2 and 3 are independent and run in parallel.
  *  4. Release: unset `pending`, `$inc busy: -1`. Whoever brings `busy` to 0 on an event that is no
  *     longer pending pulls the requestId out of the user's and the bucket's arrays, which so hold
@@ -137,7 +139,7 @@ async function finish(c: ChargeCollections, e: UsageEvent, done: boolean): Promi
   if (after && after.busy <= 0 && after.pending !== true) {
     await Promise.all([
       c.users.updateOne(userIdFilter(e.userId), { $pull: { appliedIds: e.requestId } }),
-      c.hourly.updateOne(bucketOf(e), { $pull: { ids: e.requestId } }),
+      c.hourly.updateOne({ _id: bucketId(bucketOf(e)) }, { $pull: { ids: e.requestId } }),
     ]);
   }
 }
@@ -206,6 +208,7 @@ async function chargeState(users: Collection<UserDoc>, userId: string): Promise<
 
 async function applyToRollup(hourly: Collection<HourlyDoc>, e: UsageEvent): Promise<void> {
   const bucket = bucketOf(e);
+  const _id = bucketId(bucket);
   const values: Record<RollupCounter, number> = {
     requests: 1,
     inputTokens: e.inputTokens,
@@ -220,15 +223,15 @@ async function applyToRollup(hourly: Collection<HourlyDoc>, e: UsageEvent): Prom
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     try {
       await hourly.updateOne(
-        { ...bucket, ids: { $ne: e.requestId } },
-        { $inc, $push: { ids: e.requestId }, $setOnInsert: { dayStart: bucket.hourStart - (bucket.hourStart % DAY_MS) } },
+        { _id, ids: { $ne: e.requestId } },
+        { $inc, $push: { ids: e.requestId }, $setOnInsert: { ...bucket, dayStart: bucket.hourStart - (bucket.hourStart % DAY_MS) } },
         { upsert: true },
       );
       return;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Either the bucket already counts this event, or another event created it just now.
-      if (await hourly.findOne({ ...bucket, ids: e.requestId }, { projection: { _id: 1 } })) return;
+      if (await hourly.findOne({ _id, ids: e.requestId }, { projection: { _id: 1 } })) return;
     }
   }
   throw new TollgateError('TG_STORE_UNAVAILABLE', `charge of ${e.requestId}: could not update its hourly rollup`);

@@ -97,7 +97,8 @@ export const ROLLUP_COUNTERS = [
 export type RollupCounter = (typeof ROLLUP_COUNTERS)[number];
 
 export type HourlyDoc = {
-  _id: ObjectId;
+  /** bucketId(): the bucket's four key fields, so the rollup upsert addresses one document by _id. */
+  _id: string;
   hourStart: number;
   /** hourStart rounded down to the UTC day, so reports group by day without date operators. */
   dayStart: number;
@@ -238,9 +239,15 @@ export function toEvent(d: EventDoc): UsageEvent {
   };
 }
 
+export type Bucket = Pick<HourlyDoc, 'hourStart' | 'userId' | 'keyId' | 'pricedModel'>;
+
 /** The rollup bucket an event counts in. */
-export function bucketOf(e: UsageEvent): Pick<HourlyDoc, 'hourStart' | 'userId' | 'keyId' | 'pricedModel'> {
+export function bucketOf(e: UsageEvent): Bucket {
   return { hourStart: Math.floor(e.createdAt / HOUR_MS) * HOUR_MS, userId: e.userId, keyId: e.keyId, pricedModel: e.pricedModel };
+}
+
+export function bucketId(b: Bucket): string {
+  return JSON.stringify([b.hourStart, b.userId, b.keyId, b.pricedModel]);
 }
 
 /**

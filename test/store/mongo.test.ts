@@ -3,7 +3,7 @@ import { Long } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { TollgateError } from '../../src/errors.ts';
 import { redactUri } from '../../src/store/mongo-connect.ts';
-import { bucketOf, COLLECTIONS, DAY_MS, eventToDoc, type EventDoc, type HourlyDoc, type UserDoc } from '../../src/store/mongo-docs.ts';
+import { bucketId, bucketOf, COLLECTIONS, DAY_MS, eventToDoc, type EventDoc, type HourlyDoc, type UserDoc } from '../../src/store/mongo-docs.ts';
 import { MongoStore, openMongoStore, type StoreLogger } from '../../src/store/mongo.ts';
 import type { Store, UsageEvent, User } from '../../src/store/types.ts';
 import { describeStoreContract } from './contract.ts';
@@ -128,6 +128,7 @@ describe('mongo store specifics', () => {
       }
       const b = bucketOf(afterBoth);
       await hourly.insertOne({
+        _id: bucketId(b),
         ...b,
         dayStart: T0,
         requests: 1,
@@ -139,7 +140,7 @@ describe('mongo store specifics', () => {
         costNano: afterBoth.costNano,
         savedNano: afterBoth.savedNano,
         ids: [afterBoth.requestId],
-      } as unknown as HourlyDoc);
+      } as HourlyDoc);
 
       expect(await store.charge(afterUser)).toEqual({ applied: false, spendNano: 340, periodStart: T0, exhausted: false });
       expect(await store.recoverPending({ olderThanMs: 0 })).toBe(1);
@@ -160,7 +161,7 @@ describe('mongo store specifics', () => {
     expect((await store.getUser(user.id))?.spendNano).toBe(61_000);
   });
 
-  it('two instances on separate clients charging one user concurrently sum exactly', async () => {
+  it('two instances on separate clients charging one user concurrently sum exactly', { timeout: 120_000 }, async () => {
     const other = await openMongoStore({ uri, dbName: store.db.databaseName });
     try {
       await other.init();
