@@ -22,7 +22,7 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function openBrowser(viewport: { width: number; height: number }, opts: { clipboard?: boolean } = {}): Promise<Browser> {
+export async function openBrowser(viewport: { width: number; height: number }, opts: { clipboard?: boolean; colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'tollgate-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -30,7 +30,7 @@ export async function openBrowser(viewport: { width: number; height: number }, o
     headless: true,
     viewport,
     deviceScaleFactor: 1,
-    colorScheme: 'light',
+    colorScheme: opts.colorScheme ?? 'light',
     locale: 'en-US',
     timezoneId: 'UTC',
     ...(opts.clipboard ? { permissions: ['clipboard-read', 'clipboard-write'] } : {}),

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -10,6 +12,7 @@ import { buildWeb } from '../../web/build.ts';
  * in web/ build to, so a change to web/ without `npm run build:web` fails here.
  */
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PUBLIC = fileURLToPath(new URL('../../public/', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'tollgate-web-build-'));
 
@@ -50,4 +53,11 @@ describe('the built admin page', () => {
     expect(statSync(join(out, `${js[0]}.br`)).size).toBeLessThan(60_000);
     expect(built).toContain(`${js[0]}.gz`);
   });
+
+  it('type-checks with the DOM library (web/tsconfig.json), against the admin API schemas', async () => {
+    // esbuild strips types without checking them; this is the check. It fails when a field the
+    // page reads is renamed in src/admin/schemas.ts.
+    const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+    await expect(promisify(execFile)(tsc, ['--noEmit', '-p', 'web'], { cwd: ROOT })).resolves.toBeDefined();
+  }, 60_000);
 });

@@ -20,7 +20,15 @@ function dayLabel(day: string): string {
   return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 }
 
+/** Axis colours from the stylesheet, so the chart follows the light or dark theme. */
+function themeColours(): { text: string; grid: string; tick: string } {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  return { text: v('--muted', '#5b6570'), grid: v('--border-soft', '#eaeef2'), tick: v('--border', '#d8dee4') };
+}
+
 function options(stack: StackedDaily, width: number): uPlot.Options {
+  const theme = themeColours();
   const bars = uPlot.paths.bars?.({ size: [0.7, 48], align: 0 });
   const n = stack.models.length;
   // Drawn tallest first (the running sum up to the top model), so each later, shorter bar covers
@@ -51,15 +59,15 @@ function options(stack: StackedDaily, width: number): uPlot.Options {
     },
     axes: [
       {
-        stroke: '#57606a',
+        stroke: theme.text,
         grid: { show: false },
-        ticks: { stroke: '#d0d7de' },
+        ticks: { stroke: theme.tick },
         space: 56,
         values: (_u, ticks) => ticks.map((t) => dayLabel(new Date(t * 1000).toISOString().slice(0, 10))),
       },
       {
-        stroke: '#57606a',
-        grid: { stroke: '#eaeef2' },
+        stroke: theme.text,
+        grid: { stroke: theme.grid },
         ticks: { show: false },
         size: 64,
         values: (_u, ticks) => ticks.map((v) => formatUsd(Math.round(v * 1e9))),
