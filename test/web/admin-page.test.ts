@@ -335,6 +335,22 @@ describe('admin page in Chromium', () => {
     }
   });
 
+  it('creates a user from the list and opens their page', async () => {
+    await openUsers();
+    await page.getByRole('button', { name: 'New user' }).click();
+    await page.getByLabel('Name').fill('  frances-allen ');
+    await page.getByLabel('Limit (USD)').fill('5.5');
+    await page.getByLabel('Period').selectOption('day');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('heading', { level: 1, name: 'frances-allen' }).waitFor();
+    expect(await page.getByTestId('user-summary').textContent()).toContain('$5.50');
+    const users = await adminGet<{ users: { name: string; quota: { limitNano: number; period: string } }[] }>('/users');
+    expect(users.users.find((u) => u.name === 'frances-allen')?.quota).toMatchObject({ limitNano: 5_500_000_000, period: 'day' });
+    await openUsers();
+    expect(await utilCell('frances-allen').getAttribute('data-level')).toBe('ok');
+    expect(await row('frances-allen').locator('td[data-label="Quota"]').textContent()).toContain('$5.50 / day');
+  });
+
   it('signs out, forgetting the token', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Admin token').waitFor();
