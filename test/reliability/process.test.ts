@@ -41,7 +41,7 @@ interface Outcome {
   endedAt?: number;
 }
 
-async function streamOnce(url: string, key: string, delayMs: number): Promise<Outcome> {
+async function streamOnce(url: string, key: string, delayMs: number, onFirstChunk?: () => void): Promise<Outcome> {
   try {
     const res = await request(`${url}/v1/chat/completions`, {
       method: 'POST',
@@ -51,7 +51,10 @@ async function streamOnce(url: string, key: string, delayMs: number): Promise<Ou
     const requestId = (res.headers['x-tollgate-request-id'] as string | undefined) ?? null;
     let text = '';
     try {
-      for await (const c of res.body) text += (c as Buffer).toString();
+      for await (const c of res.body) {
+        text += (c as Buffer).toString();
+        onFirstChunk?.();
+      }
     } catch {
       return { requestId, complete: false };
     }
@@ -128,8 +131,13 @@ describe('graceful shutdown', () => {
   it('SIGTERM: open streams finish, their charges are written, new connections are refused, exit 0', async () => {
     const { env, store, userId, key } = await setup();
     const server = await startServerProcess(env);
-    const streams = Array.from({ length: 5 }, () => streamOnce(server.url, key, 120));
-    await new Promise((r) => setTimeout(r, 300)); // streams are under way
+    const firstChunks: Promise<void>[] = [];
+    const streams = Array.from({ length: 5 }, () => {
+      let started!: () => void;
+      firstChunks.push(new Promise<void>((r) => (started = r)));
+      return streamOnce(server.url, key, 120, () => started());
+    });
+    await Promise.all(firstChunks); // every stream is under way
     server.child.kill('SIGTERM');
     const signalledAt = Date.now();
     await new Promise((r) => setTimeout(r, 100));
