@@ -51,6 +51,8 @@ import type { ChargeResult, QuotaPeriod, UsageEvent } from './types.ts';
  *     can start step 2 or 3 for the event again, and busy = 0 means nobody is still in one.
  *     A process that dies mid-charge leaves its claim, so that event's id stays in the arrays for
  *     good: a few bytes per crash, the price of never guessing whether a slow process is dead.
+ *     listEvents shows only released events: a pending one may not be in the spend yet, and the
+ *     ledger answers the client (spooling the event) while a slow charge is still running.
  *
  * recoverPending() replays step 1's "still pending" path for events left behind by a crash; init()
  * and the store's maintenance timer run it for events older than a grace period.

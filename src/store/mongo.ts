@@ -298,7 +298,11 @@ export class MongoStore implements Store {
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw new TollgateError('TG_INVALID_REQUEST', 'limit must be a positive integer.', { param: 'limit' });
     }
-    const filter: Filter<EventDoc> = query.userId !== undefined ? { userId: query.userId } : {};
+    // Only released events: one still pending may not be in the spend and rollups yet (its charge
+    // is running, or recovery will finish it), so listing it would show usage the spend lacks.
+    // getEvent still finds it. The SQLite store writes an event and its charge in one transaction.
+    const filter: Filter<EventDoc> = { pending: { $exists: false } };
+    if (query.userId !== undefined) filter.userId = query.userId;
     if (query.before) {
       const c = decodeCursor(query.before);
       filter.$or = [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, _id: { $lt: c.requestId } }];

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { Long } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { TollgateError } from '../../src/errors.ts';
+import { chargeEvent, type ChargeCollections } from '../../src/store/mongo-charge.ts';
 import { redactUri } from '../../src/store/mongo-connect.ts';
 import { bucketId, bucketOf, COLLECTIONS, DAY_MS, eventToDoc, type EventDoc, type HourlyDoc, type UserDoc } from '../../src/store/mongo-docs.ts';
 import { MongoStore, openMongoStore, type StoreLogger } from '../../src/store/mongo.ts';
@@ -159,6 +160,140 @@ describe('mongo store specifics', () => {
     const hourly = await raw().hourly.find().toArray();
     expect(hourly.map((h) => h.ids)).toEqual(hourly.map(() => []));
     expect((await store.getUser(user.id))?.spendNano).toBe(61_000);
+  });
+
+  describe('a replay racing the charge it repeats (the ledger replays a timed-out charge while it still runs)', () => {
+    type Op = [collection: keyof ChargeCollections, method: string, update: string];
+    // Where a charge can be held: the collection call and the update operator that identify the step.
+    const STEPS: Record<string, Op> = {
+      'before its insert': ['events', 'insertOne', ''],
+      'before charging the user': ['users', 'findOneAndUpdate', '$inc'],
+      'before its rollup': ['hourly', 'updateOne', '$inc'],
+      'before its release': ['events', 'findOneAndUpdate', '$unset'],
+      'before pulling its id': ['users', 'updateOne', '$pull'],
+    };
+
+    /** The store's collections, with the first call matching `op` held until `open()`. */
+    function heldAt(op: Op): { c: ChargeCollections; reached: Promise<void>; open: () => void } {
+      let reach = (): void => undefined;
+      let open = (): void => undefined;
+      const reached = new Promise<void>((r) => (reach = r));
+      const opened = new Promise<void>((r) => (open = r));
+      let fired = false;
+      const wrap = <T extends object>(name: keyof ChargeCollections, col: T): T =>
+        new Proxy(col, {
+          get(target, prop) {
+            const value: unknown = Reflect.get(target, prop, target);
+            if (typeof value !== 'function') return value;
+            return async (...args: unknown[]) => {
+              const update = args[1];
+              const matches = name === op[0] && prop === op[1] && (op[2] === '' || (typeof update === 'object' && update !== null && op[2] in update));
+              if (matches && !fired) {
+                fired = true;
+                reach();
+                await opened;
+              }
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+      const { users, events, hourly } = raw();
+      return { c: { users: wrap('users', users), events: wrap('events', events), hourly: wrap('hourly', hourly) }, reached, open };
+    }
+
+    async function expectCountedOnce(e: UsageEvent, results: { applied: boolean }[]): Promise<void> {
+      expect(results.filter((r) => r.applied)).toHaveLength(1);
+      expect((await store.getUser(user.id))?.spendNano).toBe(e.costNano);
+      expect(await report()).toEqual([{ requests: 1, costNano: e.costNano }]);
+      expect((await raw().users.findOne({ _id: user.id }))?.appliedIds).toEqual([]);
+      expect((await raw().hourly.find().toArray()).map((h) => h.ids)).toEqual([[]]);
+      expect(await raw().events.findOne({ _id: e.requestId }, { projection: { pending: 1, busy: 1 } })).toEqual({ _id: e.requestId, busy: 0 });
+    }
+
+    for (const [where, op] of Object.entries(STEPS)) {
+      it(`original held ${where}, two replays run meanwhile: counted once`, async () => {
+        const e = event(user.id, { costNano: 777 });
+        const held = heldAt(op);
+        const original = chargeEvent(held.c, e);
+        await held.reached;
+        const replays = [await store.charge(e), await store.charge(e)];
+        held.open();
+        await expectCountedOnce(e, [await original, ...replays]);
+      });
+    }
+
+    for (const [where, op] of Object.entries(STEPS).filter(([w]) => w !== 'before its insert' && w !== 'before pulling its id')) {
+      it(`replay held ${where} while the original releases: counted once`, async () => {
+        const e = event(user.id, { costNano: 555 });
+        const first = heldAt(STEPS['before its release']!);
+        const original = chargeEvent(first.c, e);
+        await first.reached;
+        const second = heldAt(op);
+        const replay = chargeEvent(second.c, e);
+        await second.reached;
+        first.open();
+        const a = await original;
+        second.open();
+        await expectCountedOnce(e, [a, await replay, await store.charge(e)]);
+      });
+    }
+
+    it('an event is listed only once its charge is applied (a listed event is in the spend)', async () => {
+      const e = event(user.id, { costNano: 333 });
+      const held = heldAt(STEPS['before charging the user']!);
+      const charging = chargeEvent(held.c, e);
+      await held.reached;
+      // Recorded but not yet in the spend: not listed, though getEvent finds it (recovery needs it).
+      expect((await store.getUser(user.id))?.spendNano).toBe(0);
+      expect((await store.listEvents({ userId: user.id, limit: 10 })).events).toEqual([]);
+      expect(await store.getEvent(e.requestId)).toEqual(e);
+      held.open();
+      expect((await charging).applied).toBe(true);
+      expect((await store.listEvents({ userId: user.id, limit: 10 })).events).toEqual([e]);
+      expect((await store.getUser(user.id))?.spendNano).toBe(333);
+    });
+
+    it('many replays per id at random moments, on two clients with slow writes: spend exact, arrays emptied', { timeout: 120_000 }, async () => {
+      const other = await openMongoStore({ uri, dbName: store.db.databaseName });
+      let seed = 42;
+      const rand = (n: number): number => (seed = (seed * 48_271) % 2_147_483_647) % n; // Park-Miller: exact in doubles
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      // Every collection call waits a random few ms first, as a loaded server answers late.
+      const slow = (s: MongoStore): ChargeCollections => {
+        const wrap = <T extends object>(col: T): T =>
+          new Proxy(col, {
+            get(target, prop) {
+              const value: unknown = Reflect.get(target, prop, target);
+              if (typeof value !== 'function' || prop === 'find') return typeof value === 'function' ? value.bind(target) : value;
+              return async (...args: unknown[]) => {
+                await sleep(rand(8));
+                return (value as (...a: unknown[]) => unknown).apply(target, args);
+              };
+            },
+          });
+        return {
+          users: wrap(s.db.collection<UserDoc>(COLLECTIONS.users)),
+          events: wrap(s.db.collection<EventDoc>(COLLECTIONS.usageEvents)),
+          hourly: wrap(s.db.collection<HourlyDoc>(COLLECTIONS.usageHourly)),
+        };
+      };
+      try {
+        const cs = [slow(store), slow(other)];
+        const events = Array.from({ length: 80 }, (_, i) => event(user.id, { costNano: 1_000 + i, keyId: `k${i % 2}` }));
+        const calls = events.flatMap((e) =>
+          Array.from({ length: 1 + rand(4) }, () => sleep(rand(40)).then(() => chargeEvent(cs[rand(2)]!, e))),
+        );
+        const results = await Promise.all(calls);
+        expect(results.filter((r) => r.applied)).toHaveLength(events.length);
+        expect((await store.getUser(user.id))?.spendNano).toBe(events.reduce((a, e) => a + e.costNano, 0));
+        expect((await raw().users.findOne({ _id: user.id }))?.appliedIds).toEqual([]);
+        expect((await raw().hourly.find().toArray()).map((h) => h.ids)).toEqual([[], []]);
+        expect(await raw().events.countDocuments({ $or: [{ pending: true }, { busy: { $ne: 0 } }] })).toBe(0);
+        expect((await store.listEvents({ userId: user.id, limit: 1000 })).events).toHaveLength(events.length);
+      } finally {
+        await other.close();
+      }
+    });
   });
 
   it('two instances on separate clients charging one user concurrently sum exactly', { timeout: 120_000 }, async () => {
