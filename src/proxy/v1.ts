@@ -63,7 +63,10 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     undici: opts.dispatcher ?? {
       headersTimeout: config.upstreamHeadersTimeoutMs,
       bodyTimeout: config.upstreamBodyTimeoutMs,
-      connections: 256,
+      // No cap: each request in flight holds one upstream connection for its whole length (minutes
+      // for a stream), so a cap silently queues every request past it (bench/: 1,000 streams, 256 open).
+      // null, not absent: @fastify/reply-from would default to 128.
+      connections: null,
     },
     disableRequestLogging: true,
     preValidation: async (request: FastifyRequest) => {
