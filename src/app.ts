@@ -58,8 +58,16 @@ export async function buildApp(deps: AppDeps): Promise<TollgateApp> {
 
   // Once shutdown begins, requests that still arrive on open connections get an OpenAI-shaped 503.
   let closing = false;
+  let idleSweep: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
     closing = true;
+    // A keep-alive connection whose response finishes after close() began would otherwise hold the
+    // server open until its keep-alive timeout: close connections as they become idle.
+    idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    idleSweep.unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(idleSweep);
   });
   app.addHook('onRequest', async (_request, reply) => {
     if (closing) {

@@ -38,9 +38,6 @@ async function main(): Promise<void> {
       app.server.closeAllConnections();
     }, config.shutdownGraceMs);
     force.unref();
-    // A keep-alive connection whose last response just finished would hold close() until it times out.
-    const idle = setInterval(() => app.server.closeIdleConnections(), 100);
-    idle.unref();
     app
       .close()
       .then(() => store.close())

@@ -57,7 +57,7 @@ export function buildUsageEvent(ctx: MeterContext, seen: Observation, prices: Pr
   }
   if (seen.clamped) flags.push('clamped');
   if (seen.clientAborted) flags.push('client_aborted');
-  if (seen.upstreamFailed || seen.status >= 400 || seen.status === 0) flags.push('upstream_error');
+  if (seen.upstreamFailed || seen.status >= 400 || (seen.status === 0 && !seen.clientAborted)) flags.push('upstream_error');
   if (seen.truncated) flags.push('truncated');
 
   // Bill what was served when the price table knows it (a dated snapshot resolves to its family);

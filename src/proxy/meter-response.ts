@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { Ledger } from '../ledger.ts';
 import type { MeterObserver } from '../metrics.ts';
@@ -6,7 +6,8 @@ import { formatUsd } from '../money.ts';
 import type { PriceTable } from '../pricing/price-table.ts';
 import { remaining } from '../quota.ts';
 import type { User, UsageEvent } from '../store/types.ts';
-import { readJsonResponse } from '../usage/extract.ts';
+import { usageFromTail } from '../usage/chunk-json.ts';
+import { readJsonResponse, usageFromJson } from '../usage/extract.ts';
 import { createStreamMeter } from '../usage/stream-meter.ts';
 import { buildUsageEvent, type MeterContext, type Observation } from '../metering/usage-event.ts';
 
@@ -79,6 +80,9 @@ function meterStream(reply: FastifyReply, res: UpstreamResponse, ctx: MeterConte
         upstream.destroy();
         void finish(true);
       }
+      // This response cannot complete any more: make sure its connection goes too, or a keep-alive
+      // socket could stay open with a response that never ends.
+      if (!reply.raw.writableFinished) reply.raw.destroy();
       cb(err);
     },
   });
@@ -141,21 +145,28 @@ const STREAM_ERROR_EVENT = Buffer.from(
 );
 
 function meterWhole(reply: FastifyReply, res: UpstreamResponse, ctx: MeterContext, user: User, upstreamRequestId: string | null, deps: MeterDeps): void {
+  const upstream = res.stream;
   const chunks: Buffer[] = [];
   let size = 0;
   let failed = false;
-  const upstream = res.stream;
+  // Past maxJsonResponseBytes the body is streamed on as it comes instead of being held; its usage is
+  // then read from the tail (usage is the last member of OpenAI's bodies), or estimated.
+  let passthrough: PassThrough | null = null;
+  let tail = '';
 
+  // The client went away: stop the upstream at once; 'close' below settles what was generated.
   const onClientGone = () => {
-    if (!upstream.readableEnded) {
-      upstream.destroy();
-      void settle(ctx, observation(null, true), deps);
-    }
+    if (!upstream.readableEnded) upstream.destroy();
   };
   reply.raw.once('close', onClientGone);
 
   const observation = (body: Buffer | null, clientAborted: boolean): Observation => {
-    const parsed = body ? readJsonResponse(ctx.endpoint, body) : { usage: null, clamped: false, model: null };
+    let parsed = body ? readJsonResponse(ctx.endpoint, body) : { usage: null, clamped: false, model: null };
+    if (!body && tail) {
+      const raw = usageFromTail(tail);
+      const fromTail = raw ? usageFromJson(ctx.endpoint, raw) : null;
+      if (fromTail) parsed = { usage: fromTail.usage, clamped: fromTail.clamped, model: null };
+    }
     return {
       status: res.statusCode,
       usage: parsed.usage,
@@ -170,18 +181,37 @@ function meterWhole(reply: FastifyReply, res: UpstreamResponse, ctx: MeterContex
   };
 
   upstream.on('data', (chunk: Buffer) => {
+    if (passthrough) {
+      tail = (tail + chunk.toString('latin1')).slice(-TAIL_CHARS);
+      if (!passthrough.write(chunk)) upstream.pause();
+      return;
+    }
     size += chunk.length;
-    if (size <= deps.maxJsonResponseBytes) chunks.push(chunk);
+    chunks.push(chunk);
+    if (size > deps.maxJsonResponseBytes) {
+      const pt = new PassThrough();
+      pt.on('drain', () => upstream.resume());
+      for (const c of chunks.splice(0)) pt.write(c);
+      tail = chunk.toString('latin1').slice(-TAIL_CHARS);
+      passthrough = pt;
+      reply.send(pt);
+    }
   });
   upstream.on('error', (err) => {
     failed = true;
     deps.log.warn({ err, requestId: ctx.requestId }, 'upstream response failed');
   });
   upstream.on('close', () => {
-    if (reply.raw.destroyed || reply.sent) return;
     reply.raw.off('close', onClientGone);
-    const body = size <= deps.maxJsonResponseBytes ? Buffer.concat(chunks, size) : null;
-    settle(ctx, observation(body, false), deps)
+    const clientGone = reply.raw.destroyed && !reply.raw.writableFinished;
+    if (passthrough) {
+      const pt = passthrough;
+      // The last bytes wait for the charge, as on streams.
+      void settle(ctx, observation(null, clientGone), deps).finally(() => (failed ? pt.destroy() : pt.end()));
+      return;
+    }
+    const body = Buffer.concat(chunks, size);
+    settle(ctx, observation(failed ? null : body, clientGone), deps)
       .then(({ event, result }) => {
         reply.header('x-tollgate-cost-usd', formatUsd(event.costNano));
         if (result && user.quota.limitNano !== null) {
@@ -189,19 +219,19 @@ function meterWhole(reply: FastifyReply, res: UpstreamResponse, ctx: MeterContex
         }
       })
       .finally(() => {
+        if (clientGone) return;
         if (failed) {
           reply.code(502).header('content-type', 'application/json');
           reply.removeHeader('content-length');
           reply.send({ error: { message: 'The upstream connection failed.', type: 'server_error', param: null, code: 'upstream_unavailable' } });
-        } else if (body) {
-          reply.send(body);
         } else {
-          // Larger than we meter whole: estimated above, and sent as read.
-          reply.send(Buffer.concat(chunks));
+          reply.send(body);
         }
       });
   });
 }
+
+const TAIL_CHARS = 64 * 1024;
 
 /** Visible text of a non-stream response, for estimation when the upstream sent no usage. */
 function textOf(body: Buffer): string {

@@ -104,8 +104,22 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     },
     handler: (request: FastifyRequest, reply: FastifyReply, dest: string, options: object) => {
       const metered = request.metered;
-      if (metered) reply.header('x-tollgate-request-id', metered.ctx.requestId);
       const body = metered ? metered.prepared.forwardBody : request.body;
+      // A metered request settles exactly once: through the meter once the upstream answers, or
+      // here if the upstream fails or the client leaves before it answers.
+      let settledEarly = false;
+      const settleEarly = (why: 'upstream_failed' | 'client_aborted') => {
+        if (!metered || settledEarly) return;
+        settledEarly = true;
+        void meterFailure(metered.ctx, why);
+      };
+      const onEarlyClose = () => {
+        if (!reply.raw.writableFinished) settleEarly('client_aborted');
+      };
+      if (metered) {
+        reply.header('x-tollgate-request-id', metered.ctx.requestId);
+        reply.raw.once('close', onEarlyClose);
+      }
       return reply.from(dest, {
         ...options,
         ...(Buffer.isBuffer(body) ? { body, contentType: String(request.headers['content-type'] ?? 'application/json') } : {}),
@@ -113,20 +127,25 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
           upstreamRequestHeaders(headers, { upstreamApiKey: config.upstreamApiKey, metered: metered !== undefined }),
         rewriteHeaders: (headers) => downstreamResponseHeaders(headers, { bodyRewritten: false }),
         onError: (rep, { error }) => {
+          reply.raw.off('close', onEarlyClose);
           const timeout = /timeout/i.test(String((error as Error).message) + String((error as { code?: string }).code));
           const err = timeout
             ? new TollgateError('TG_UPSTREAM_TIMEOUT', 'The upstream did not answer in time.', { cause: error })
             : new TollgateError('TG_UPSTREAM_UNAVAILABLE', 'The upstream could not be reached.', { cause: error });
-          if (metered) {
-            void meterFailure(metered.ctx);
-          }
+          settleEarly('upstream_failed');
           rep.send(err);
         },
         ...(metered
           ? {
               onResponse: (_req: unknown, rep: unknown, res: unknown) => {
+                reply.raw.off('close', onEarlyClose);
+                const upstreamRes = res as UpstreamResponse;
+                if (settledEarly) {
+                  upstreamRes.stream.destroy(); // the client left while we waited; already settled
+                  return;
+                }
                 opts.observer?.upstreamResponded(metered.ctx.endpoint, metered.ctx.price.model, now() - metered.ctx.startedAt);
-                meterResponse(rep as FastifyReply, res as UpstreamResponse, metered.ctx, (request.caller as Caller).user, {
+                meterResponse(rep as FastifyReply, upstreamRes, metered.ctx, (request.caller as Caller).user, {
                   prices,
                   ledger,
                   log: request.log,
@@ -142,10 +161,12 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     },
   });
 
-  async function meterFailure(ctx: MeterContext): Promise<void> {
+  /** No upstream answer to meter: the upstream failed (costs nothing) or the client left first (prompt estimated). */
+  async function meterFailure(ctx: MeterContext, why: 'upstream_failed' | 'client_aborted'): Promise<void> {
+    const clientAborted = why === 'client_aborted';
     const event = buildUsageEvent(
       ctx,
-      { status: 0, usage: null, clamped: false, servedModel: null, outputText: '', clientAborted: false, upstreamFailed: true, truncated: false, upstreamRequestId: null },
+      { status: 0, usage: null, clamped: false, servedModel: null, outputText: '', clientAborted, upstreamFailed: !clientAborted, truncated: false, upstreamRequestId: null },
       prices,
       now(),
     );

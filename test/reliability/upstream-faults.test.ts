@@ -155,3 +155,39 @@ describe('hostile upstream output', () => {
     expect(event?.costNano).toBe(125_000);
   });
 });
+
+describe('edges of the metered path', () => {
+  it('a client that leaves before the upstream answers is recorded once, on its prompt, flagged', async () => {
+    const { user, key } = await tg.addUser();
+    const ac = new AbortController();
+    const pending = post(tg.url, key, chat(), { 'x-fake-scenario': 'hang', 'x-fake-delay-ms': '800' }, ac.signal).catch(() => null);
+    await new Promise((r) => setTimeout(r, 200));
+    ac.abort();
+    await pending;
+    const event = await waitFor(async () => (await tg.store.listEvents({ userId: user.id, limit: 10 })).events[0], 'the charge');
+    expect(event.flags).toEqual(expect.arrayContaining(['client_aborted', 'estimated']));
+    expect(event.flags).not.toContain('upstream_error');
+    expect(event.status).toBe(0);
+    expect(event.inputTokens).toBeGreaterThan(0);
+    expect(event.outputTokens).toBe(0);
+    await new Promise((r) => setTimeout(r, 900)); // the upstream answers later: nothing more is charged
+    expect((await tg.store.listEvents({ userId: user.id, limit: 10 })).events).toHaveLength(1);
+  });
+
+  it('a non-stream body over the whole-body limit is streamed on intact, and its usage is read from its tail', async () => {
+    const small = await startTollgate({ upstreamUrl: upstream.url, overrides: { maxJsonResponseBytes: 65_536 } });
+    try {
+      const { user, key } = await small.addUser();
+      const body = JSON.stringify({ model: 'text-embedding-3-small', input: 'hello' });
+      const through = await request(`${small.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-fake-scenario': 'big-json' }, body });
+      const direct = await request(`${upstream.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-fake-scenario': 'big-json' }, body });
+      const [a, b] = [await through.body.text(), await direct.body.text()];
+      expect(a.length).toBeGreaterThan(65_536 * 2);
+      expect(JSON.parse(a)).toEqual(JSON.parse(b));
+      const [event] = (await small.store.listEvents({ userId: user.id, limit: 10 })).events;
+      expect(event).toMatchObject({ inputTokens: 8, costNano: 160, estimated: false });
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A fake OpenAI upstream on 127.0.0.1 that speaks OpenAI's shapes: JSON and SSE for chat and
  * legacy completions (usage chunk only with include_usage), embeddings, and Responses API event
  * streams. A request steers it with headers:
- *   x-fake-scenario: cut-before-usage | error-mid-stream | error-500 | error-400 | no-usage | reset-mid-stream | hang | huge-line
+ *   x-fake-scenario: cut-before-usage | error-mid-stream | error-500 | error-400 | no-usage | reset-mid-stream | hang | huge-line | big-json
  *   x-fake-usage:    JSON usage object to report instead of the default
  *   x-fake-delay-ms: pause between stream chunks
  * Every request received is recorded for assertions.
@@ -105,7 +105,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: string): P
 
   if (path === '/v1/embeddings') {
     const usage = usageOverride ?? { prompt_tokens: 8, total_tokens: 8 };
-    return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, -0.2, 0.3] }], model: served, usage });
+    // scenario big-json: a ~300 kB body, larger than the smallest whole-body metering limit
+    const dims = scenario === 'big-json' ? 30_000 : 3;
+    const embedding = Array.from({ length: dims }, (_, i) => Math.round(Math.sin(i) * 1e6) / 1e6);
+    return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model: served, usage });
   }
 
   if (path === '/v1/chat/completions' || path === '/v1/completions') {

@@ -59,7 +59,10 @@ export async function startTollgate(opts: { upstreamUrl: string; store?: Store; 
       return { user, key: k.secret, keyId };
     },
     async close() {
+      // Tests end with sockets in every state; production shutdown has its own grace bound (server.ts).
+      const force = setTimeout(() => app.server.closeAllConnections(), 1_000);
       await app.close();
+      clearTimeout(force);
       if (!opts.store) await store.close();
     },
   };
