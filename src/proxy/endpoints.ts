@@ -14,9 +14,30 @@ const METERED: ReadonlyMap<string, Endpoint> = new Map([
 export function meteredEndpoint(method: string, url: string): Endpoint | null {
   if (method !== 'POST') return null;
   const q = url.indexOf('?');
-  let path = q >= 0 ? url.slice(0, q) : url;
+  let path = canonicalPath(q >= 0 ? url.slice(0, q) : url);
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return METERED.get(path) ?? null;
+}
+
+/**
+ * The path as an upstream may route it. The proxy resolves "." segments (also %2e) with URL rules,
+ * and upstream servers commonly decode %XX, merge slashes or ignore case before routing; any
+ * spelling that can land on a metered route must be metered, or it is a way around the quota.
+ */
+function canonicalPath(raw: string): string {
+  let path = raw;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // malformed escapes: the proxy refuses the request (400) before forwarding it
+  }
+  path = path.replace(/[\\/]+/g, '/');
+  try {
+    path = new URL(path, 'http://tollgate.invalid').pathname;
+  } catch {
+    // unparseable: left as it is; the proxy refuses what it cannot resolve
+  }
+  return path.toLowerCase();
 }
 
 /** Endpoints whose streams carry usage only when asked with stream_options.include_usage. */
