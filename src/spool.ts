@@ -19,6 +19,7 @@ export class ChargeSpool {
   readonly #log: FastifyBaseLogger;
   #fd: number | null = null;
   #appended = 0;
+  #rotations = 0;
 
   constructor(dir: string, log: FastifyBaseLogger) {
     this.#dir = dir;
@@ -84,7 +85,10 @@ export class ChargeSpool {
     if (this.#fd === null && !this.#files().includes('charges.jsonl')) return;
     this.close();
     try {
-      renameSync(join(this.#dir, 'charges.jsonl'), join(this.#dir, `replay-${Date.now()}-${process.pid}.jsonl`));
+      // The sequence number keeps two rotations in one millisecond apart: rename would replace a
+      // replay file still waiting for the store, and the charges in it would be lost.
+      const seq = String(++this.#rotations).padStart(6, '0');
+      renameSync(join(this.#dir, 'charges.jsonl'), join(this.#dir, `replay-${Date.now()}-${process.pid}-${seq}.jsonl`));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newId } from '../../src/keys.ts';
 import { Ledger } from '../../src/ledger.ts';
 import { ChargeSpool } from '../../src/spool.ts';
@@ -78,5 +78,26 @@ describe('charge spool', () => {
     expect((await store.getUser(user.id))?.spendNano).toBe(events.reduce((a, e) => a + e.costNano, 0));
     expect(readdirSync(spoolDir)).toEqual([]);
     await ledger.drain();
+  });
+});
+
+describe('charge spool rotation', () => {
+  it('two replays within one millisecond never overwrite a replay file that still waits', async () => {
+    const user = await store.createUser({ id: newId('usr'), name: 'w', quota: { limitNano: null, period: 'month', enforce: true }, createdAt: Date.now() });
+    const spool = new ChargeSpool(join(dir, 'spool3'), log);
+    const down = () => Promise.reject(new Error('connection refused'));
+    const [a, b] = [event(user.id, 700), event(user.id, 300)];
+    const now = vi.spyOn(Date, 'now').mockReturnValue(Date.now()); // both rotations in the same millisecond
+    try {
+      spool.append(a);
+      expect(await spool.replay(down)).toEqual({ charged: 0, complete: false });
+      spool.append(b);
+      expect(await spool.replay(down)).toEqual({ charged: 0, complete: false });
+      expect(await spool.replay((e) => store.charge(e))).toEqual({ charged: 2, complete: true });
+    } finally {
+      now.mockRestore();
+      spool.close();
+    }
+    expect((await store.getUser(user.id))?.spendNano).toBe(1_000);
   });
 });
