@@ -7,6 +7,9 @@ import Value from 'typebox/value';
  * validated once at start-up and frozen. A bad value fails fast naming the variable to fix.
  */
 
+/** Node turns a timer delay above this into 1 ms (with only a warning), so no *_MS setting may exceed it. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const Env = <T extends Record<string, unknown>>(env: string, description: string, extra: T) => ({
   env,
   description,
@@ -29,12 +32,14 @@ export const ConfigSchema = Type.Object({
     Env('TOLLGATE_UPSTREAM_HEADERS_TIMEOUT_MS', 'How long to wait for the upstream to start answering (non-stream requests wait for the whole generation)', {
       default: 600_000,
       minimum: 1_000,
+      maximum: MAX_TIMER_MS,
     }),
   ),
   upstreamBodyTimeoutMs: Type.Integer(
     Env('TOLLGATE_UPSTREAM_BODY_TIMEOUT_MS', 'Longest silence allowed between two chunks of an upstream response', {
       default: 300_000,
       minimum: 1_000,
+      maximum: MAX_TIMER_MS,
     }),
   ),
   databasePath: Type.String(
@@ -92,13 +97,14 @@ export const ConfigSchema = Type.Object({
     }),
   ),
   chargeTimeoutMs: Type.Integer(
-    Env('TOLLGATE_CHARGE_TIMEOUT_MS', 'How long a charge may take before it is spooled to disk instead', { default: 5_000, minimum: 100 }),
+    Env('TOLLGATE_CHARGE_TIMEOUT_MS', 'How long a charge may take before it is spooled to disk instead', { default: 5_000, minimum: 100, maximum: MAX_TIMER_MS }),
   ),
   storeFailureMode: Type.Union([Type.Literal('closed'), Type.Literal('open')], Env('TOLLGATE_STORE_FAILURE_MODE', 'When the store is down: "closed" refuses requests with 503; "open" admits keys seen in the last 10 minutes on their last known quota', { default: 'closed' })),
   shutdownGraceMs: Type.Integer(
     Env('TOLLGATE_SHUTDOWN_GRACE_MS', 'On SIGTERM, how long open requests and streams may take to finish before they are cut', {
       default: 30_000,
       minimum: 0,
+      maximum: MAX_TIMER_MS,
     }),
   ),
   retentionDays: Type.Integer(Env('TOLLGATE_RETENTION_DAYS', 'Days usage events are kept', { default: 40, minimum: 1 })),
