@@ -62,7 +62,14 @@ export class Ledger {
         this.#log.error({ err, event }, 'charge failed: usage event not recorded');
         return null;
       }
-      this.#spool.append(event);
+      try {
+        this.#spool.append(event);
+      } catch (spoolErr) {
+        // Disk full or unwritable: nothing can make this charge durable. Log it whole for an operator
+        // and resolve: callers settle with `void`, and a rejection there would crash the process.
+        this.#log.error({ err: spoolErr, storeErr: errorSummary(err), event }, 'charge failed and could not be spooled: usage event not recorded');
+        return null;
+      }
       this.#log.warn({ err: errorSummary(err), requestId: event.requestId }, 'store unavailable: charge spooled to disk');
       this.#scheduleReplay();
       return null;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -99,5 +99,24 @@ describe('charge spool rotation', () => {
       spool.close();
     }
     expect((await store.getUser(user.id))?.spendNano).toBe(1_000);
+  });
+});
+
+describe('ledger when the spool itself fails', () => {
+  it('store down and spool unwritable: record resolves (callers settle with `void`), the event is logged whole', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const spoolDir = join(dir, 'spool4');
+    const spool = new ChargeSpool(spoolDir, sink);
+    rmSync(spoolDir, { recursive: true });
+    writeFileSync(spoolDir, ''); // a file where the directory was: every append fails (ENOTDIR), as on a full or read-only disk
+    const s = flaky(store);
+    s.down = true;
+    const ledger = new Ledger(s, sink, { spool, chargeTimeoutMs: 1000, replayEveryMs: 60_000 });
+    const e = event('usr_x', 1234);
+    await expect(ledger.record(e)).resolves.toBeNull();
+    const logged = lines.find((l) => (l['event'] as UsageEvent | undefined)?.requestId === e.requestId);
+    expect(logged?.['level']).toBe(50);
+    expect((logged?.['event'] as UsageEvent).costNano).toBe(1234);
   });
 });
