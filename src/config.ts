@@ -162,6 +162,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   problems.push(...byPath.values());
   if (problems.length > 0) throw new ConfigError(problems);
   const config = value as Static<typeof ConfigSchema>;
+  if (/\/v1\/?$/.test(new URL(config.upstreamUrl).pathname)) {
+    throw new ConfigError([
+      `TOLLGATE_UPSTREAM_URL=${JSON.stringify(config.upstreamUrl)}: give the base URL without /v1 (Tollgate forwards /v1/... itself), e.g. https://api.openai.com`,
+    ]);
+  }
   if (config.adminTokens) {
     const short = config.adminTokens.split(',').filter((t) => t.trim().length < 24);
     if (short.length > 0) throw new ConfigError(['TOLLGATE_ADMIN_TOKENS: every token must be at least 24 characters']);

@@ -114,14 +114,26 @@ function meterStream(reply: FastifyReply, res: UpstreamResponse, ctx: MeterConte
     }
   };
 
+  // After its terminal event a stream has nothing left to say. An upstream that does not close it
+  // (or keeps sending) must not keep the held chunk, and the client, waiting: settle shortly after.
+  let heldBytes = 0;
+  const settleAfterTerminal = () => {
+    if (settled) return;
+    upstream.destroy();
+    void finish(false);
+  };
   upstream.on('data', (chunk: Buffer) => {
     const parts = meter.write(chunk);
     if (held) {
       held.push(...parts);
+      heldBytes += chunk.length;
+      if (heldBytes > MAX_AFTER_TERMINAL_BYTES) settleAfterTerminal();
       return;
     }
     if (meter.terminated) {
       held = parts;
+      heldBytes = chunk.length;
+      setTimeout(settleAfterTerminal, TERMINAL_GRACE_MS).unref();
       return;
     }
     let more = true;
@@ -138,6 +150,9 @@ function meterStream(reply: FastifyReply, res: UpstreamResponse, ctx: MeterConte
   if (ctx.injectedUsage) reply.removeHeader('content-length');
   reply.send(out);
 }
+
+const TERMINAL_GRACE_MS = 1_000;
+const MAX_AFTER_TERMINAL_BYTES = 1 << 20;
 
 /** Sent when the upstream breaks off a stream, so the client sees an error rather than a silent cut. */
 const STREAM_ERROR_EVENT = Buffer.from(
@@ -221,7 +236,7 @@ function meterWhole(reply: FastifyReply, res: UpstreamResponse, ctx: MeterContex
       .finally(() => {
         if (clientGone) return;
         if (failed) {
-          reply.code(502).header('content-type', 'application/json');
+          reply.code(502).header('content-type', 'application/json').header('x-tollgate-error', 'TG_UPSTREAM_UNAVAILABLE');
           reply.removeHeader('content-length');
           reply.send({ error: { message: 'The upstream connection failed.', type: 'server_error', param: null, code: 'upstream_unavailable' } });
         } else {

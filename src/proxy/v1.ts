@@ -71,8 +71,13 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
     disableRequestLogging: true,
     preValidation: async (request: FastifyRequest) => {
       const endpoint = meteredEndpoint(request.method, request.url);
-      if (!endpoint) return;
       const caller = request.caller as Caller;
+      if (!endpoint) {
+        // Unmetered calls that can still spend upstream money (images, audio, batches, ...) are
+        // refused to a user whose quota is used up; reads (GET, HEAD) stay open.
+        if (request.method !== 'GET' && request.method !== 'HEAD' && !admit(caller.user, now()).ok) throw insufficientQuota();
+        return;
+      }
       if (!Buffer.isBuffer(request.body)) {
         throw new TollgateError('TG_UNSUPPORTED_MEDIA_TYPE', 'Metered endpoints take a JSON body (Content-Type: application/json).');
       }

@@ -18,3 +18,10 @@ describe('configuration: timer values', () => {
     });
   }
 });
+
+describe('upstream URL', () => {
+  it('a URL ending in /v1 is refused with a message saying to drop it', () => {
+    expect(() => loadConfig({ TOLLGATE_UPSTREAM_URL: 'https://api.openai.com/v1' })).toThrow(/without \/v1/);
+    expect(() => loadConfig({ TOLLGATE_UPSTREAM_URL: 'https://proxy.example.com/openai' })).not.toThrow();
+  });
+});

@@ -191,3 +191,36 @@ describe('edges of the metered path', () => {
     }
   });
 });
+
+describe('an upstream that does not close its stream', () => {
+  it('after [DONE] the client gets the end of its stream and the charge within about a second', async () => {
+    const { user, key } = await tg.addUser();
+    const started = Date.now();
+    const res = await post(tg.url, key, chat({ stream: true }), { 'x-fake-scenario': 'linger-after-done' });
+    const text = await res.body.text();
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000); // not the 5-minute body timeout
+    const [event] = (await tg.store.listEvents({ userId: user.id, limit: 10 })).events;
+    expect(event).toMatchObject({ costNano: 5_880_000, estimated: false });
+    expect(event?.flags).not.toContain('truncated');
+  });
+});
+
+describe('unmetered endpoints and the quota', () => {
+  it('an exhausted user is refused on spending endpoints that are not metered, but may still read', async () => {
+    const { key } = await tg.addUser({ limitNano: 1, period: 'day' });
+    await (await post(tg.url, key, chat())).body.text(); // uses the quota up
+    const before = upstream.received.length;
+    const images = await request(`${tg.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: 'dall-e-3', prompt: 'a cat' }),
+    });
+    expect(images.statusCode).toBe(429);
+    expect(((await images.body.json()) as { error: { code: string } }).error.code).toBe('insufficient_quota');
+    expect(upstream.received.length).toBe(before);
+    const models = await request(`${tg.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(models.statusCode).toBe(200);
+    await models.body.text();
+  });
+});

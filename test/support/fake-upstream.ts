@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A fake OpenAI upstream on 127.0.0.1 that speaks OpenAI's shapes: JSON and SSE for chat and
  * legacy completions (usage chunk only with include_usage), embeddings, and Responses API event
  * streams. A request steers it with headers:
- *   x-fake-scenario: cut-before-usage | error-mid-stream | error-500 | error-400 | no-usage | reset-mid-stream | hang | huge-line | big-json
+ *   x-fake-scenario: cut-before-usage | error-mid-stream | error-500 | error-400 | no-usage | reset-mid-stream | hang | huge-line | big-json | linger-after-done
  *   x-fake-usage:    JSON usage object to report instead of the default
  *   x-fake-delay-ms: pause between stream chunks
  * Every request received is recorded for assertions.
@@ -143,6 +143,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: string): P
     if (scenario === 'huge-line') res.write(`data: {"pad":"${'x'.repeat(10 * 1024 * 1024)}"}\n\n`);
     if (includeUsage && usage) res.write(frame([], usage));
     res.write('data: [DONE]\n\n');
+    if (scenario === 'linger-after-done') return; // never closes the response
     return void res.end();
   }
 
