@@ -80,9 +80,8 @@ function meterStream(reply: FastifyReply, res: UpstreamResponse, ctx: MeterConte
         upstream.destroy();
         void finish(true);
       }
-      // This response cannot complete any more: make sure its connection goes too, or a keep-alive
-      // socket could stay open with a response that never ends.
-      if (!reply.raw.writableFinished) reply.raw.destroy();
+      // (destroy also runs after a normal end, autoDestroy: never touch the socket here, or the
+      // keep-alive connection is reset before its last bytes are flushed.)
       cb(err);
     },
   });
