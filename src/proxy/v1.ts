@@ -60,14 +60,18 @@ export async function v1Routes(app: FastifyInstance, opts: V1Options): Promise<v
   app.register(httpProxy, {
     upstream: upstream.origin,
     rewritePrefix: `${upstreamPath}/v1`,
-    undici: opts.dispatcher ?? {
+    undici: opts.dispatcher ?? ({
       headersTimeout: config.upstreamHeadersTimeoutMs,
       bodyTimeout: config.upstreamBodyTimeoutMs,
       // No cap: each request in flight holds one upstream connection for its whole length (minutes
       // for a stream), so a cap silently queues every request past it (bench/: 1,000 streams, 256 open).
       // null, not absent: @fastify/reply-from would default to 128.
       connections: null,
-    },
+      // @fastify/reply-from turns certificate verification off unless told otherwise; the upstream
+      // receives the upstream API key, so its certificate must be verified.
+      tls: { rejectUnauthorized: true },
+      // `tls` is read by reply-from's option builder, not declared in its types.
+    } as Record<string, unknown>),
     disableRequestLogging: true,
     preValidation: async (request: FastifyRequest) => {
       const endpoint = meteredEndpoint(request.method, request.url);
